@@ -1,0 +1,134 @@
+"""The Flask app factory: one request id per request, the envelope for every error, the journal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from . import fixtures
+from .demo import DEMO_FIXTURES
+from .errors import VALIDATION_FAILED, ApiError
+from .models import new_request_id
+from .settings import Settings
+from .spec import MOCK_ADMIN, load_spec
+from .store import Store, StoreUnavailable, open_store
+from .validation import BodyCheck, body_check, request_schema
+
+log = logging.getLogger("layers_mock")
+
+JSON = "application/json"
+
+
+@dataclass
+class Mock:
+    """What the views share: settings, the store and the checks compiled from the contract."""
+
+    settings: Settings
+    store: Store
+    checks: dict[str, BodyCheck]
+    startup_fixtures: dict[str, Any]
+    # The start-up data with every id and key filled in, for the start banner.
+    loaded: dict[str, Any] | None = None
+
+
+def mock() -> Mock:
+    return current_app.extensions["layers_mock"]
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(payload), status, headers, mimetype=JSON)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+    settings = settings or Settings()
+    store = store or open_store(settings.store, journal_size=settings.journal_size)
+    spec, admin_spec = load_spec(), load_spec(MOCK_ADMIN)
+    checks = {op: body_check(request_schema(spec, op)[0]) for op in ("rejectContent", "approveContent")}
+    checks |= {name: body_check(admin_spec["components"]["schemas"][name])
+               for name in ("Fixtures", "ContainerSpec", "Faults")}
+    startup = fixtures.read_file(settings.fixtures) if settings.fixtures else DEMO_FIXTURES
+    checks["Fixtures"](startup)  # a broken fixtures file fails at start, not on first use
+
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, PROVIDE_AUTOMATIC_OPTIONS=False)
+    state = app.extensions["layers_mock"] = Mock(settings, store, checks, startup)
+
+    from .admin import admin
+    from .api import api
+
+    app.register_blueprint(api)
+    if settings.admin_api:
+        app.register_blueprint(admin)
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_error_handler(ApiError, render_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreUnavailable, _store_down)
+    app.register_error_handler(Exception, _crash)
+
+    state.loaded = fixtures.load(store, startup)
+    return app
+
+
+def _start() -> None:
+    g.request_id = new_request_id()
+    g.started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    # An idempotent replay keeps the first response's id; every other response gets its own.
+    response.headers["X-Request-Id"] = g.request_id
+    if request.blueprint != "admin":
+        mock().store.log({
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "requestId": g.request_id,
+            "code": g.get("error_code"),
+            "keyId": g.get("key_id"),
+            "durationMs": round((time.perf_counter() - g.started) * 1000, 3),
+        })
+    return response
+
+
+def render_error(error: ApiError) -> Response:
+    status, code = error.status, error.code
+    if code == VALIDATION_FAILED and request.blueprint != "admin":
+        settings = mock().settings
+        status, code = settings.validation_status, settings.validation_code
+    g.error_code = code
+    body = error.envelope(g.request_id)
+    body["error"]["code"] = code
+    return json_response(body, status, error.headers)
+
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = _HTTP_CODES.get(status, (exc.name or "ERROR").upper().replace(" ", "_"))
+    message = {
+        404: f"No such endpoint: {request.method} {request.path}",
+        405: f"{request.method} is not allowed here.",
+        413: f"Body is larger than {mock().settings.max_body_bytes} bytes.",
+    }.get(status, exc.description or exc.name)
+    headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
+    return render_error(ApiError(status, code, message, headers=headers))
+
+
+def _store_down(exc: StoreUnavailable) -> Response:
+    log.error("store unavailable (requestId=%s): %s", g.get("request_id"), exc)
+    return render_error(ApiError(503, "SERVICE_UNAVAILABLE", "The mock's store is unavailable.", headers={"Retry-After": "1"}))
+
+
+def _crash(exc: Exception) -> Response:
+    log.exception("unexpected error (requestId=%s)", g.get("request_id"))
+    return render_error(ApiError(500, "INTERNAL", "Unexpected error in layers-mock; this is a bug."))

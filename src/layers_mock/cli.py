@@ -1,0 +1,99 @@
+"""`layers-mock`: serve the mock on a production WSGI server and print what to call it with."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import waitress
+
+from .app import create_app
+from .settings import Settings
+from .spec import SpecError
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="layers-mock", description="A stateful stand-in for the Layers Partner API reject endpoint.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: %(default)s; 0 picks a free one)")
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default: %(default)s)")
+    p.add_argument("--fixtures", type=Path, help="YAML fixtures file to load instead of the demo data")
+    p.add_argument("--settings", type=Path, help="YAML file of settings (see README); flags override it")
+    p.add_argument("--revision", choices=["older", "newer"], help="which Layers doc revision to behave like (default: older)")
+    p.add_argument("--bearer-only", action="store_true", default=None, help="refuse X-Api-Key; accept Authorization: Bearer only")
+    p.add_argument("--validation-code", choices=["VALIDATION_FAILED", "VALIDATION"], help="error code for validation failures")
+    p.add_argument("--validation-status", type=int, choices=[400, 422], help="HTTP status for validation failures")
+    p.add_argument("--rate-limit", type=int, dest="write_light_per_minute", metavar="N",
+                   help="write-light calls per minute per key (Layers' standard tier: 60); off by default")
+    p.add_argument("--store", help="where state lives (default: memory)")
+    p.add_argument("--no-admin", dest="admin_api", action="store_false", default=None, help="do not serve the /_mock provisioning API")
+    p.add_argument("--quiet", action="store_true", help="no banner")
+    return p.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = ("revision", "bearer_only", "validation_code", "validation_status", "write_light_per_minute",
+             "store", "admin_api", "fixtures")
+    overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if args.settings:
+        return Settings.from_file(args.settings, **overrides)
+    return Settings.for_revision(overrides.pop("revision", "older"), **overrides)
+
+
+def banner(base_url: str, loaded: dict[str, Any]) -> str:
+    lines = [f"layers-mock serving the Layers Partner API on {base_url}", ""]
+    for org in loaded["orgs"]:
+        lines.append(f"Organisation {org['id']} ({org['name']})")
+        lines += [f"  key  {k['key']}  {k['name'] or ', '.join(k['scopes'])}" for k in org["keys"]]
+        for project in org["projects"]:
+            for c in project["containers"]:
+                label = c["name"] or f"{c['status']}/{c['approvalStatus']}"
+                lines.append(f"  container  {c['id']}  {label}  [{project['id']}]")
+        lines.append("")
+    example = _curl_example(base_url, loaded)
+    if example:
+        lines += ["Reject one:", example, ""]
+    lines.append(f"Provisioning API: {base_url}/_mock/info   (reset: curl -X POST {base_url}/_mock/reset)")
+    return "\n".join(lines)
+
+
+def _curl_example(base_url: str, loaded: dict[str, Any]) -> str | None:
+    for org in loaded["orgs"]:
+        key = next((k["key"] for k in org["keys"] if "content:approve" in k["scopes"] and not k["revoked"]), None)
+        pending = next((c["id"] for p in org["projects"] for c in p["containers"]
+                        if c["approvalStatus"] == "pending" and c["status"] == "completed"), None)
+        if key and pending:
+            return (f"  curl -X POST {base_url}/v1/content/{pending}/reject \\\n"
+                    f"    -H \"X-Api-Key: {key}\" \\\n"
+                    f"    -H \"Content-Type: application/json\" \\\n"
+                    f"    -d '{{ \"reason\": \"Hook is off-brand; want something punchier.\" }}'")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings_from(args))
+    except (SpecError, ValueError, OSError) as exc:
+        print(f"layers-mock: cannot start: {exc}", file=sys.stderr)
+        return 2
+    server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
+                                    ident="layers-mock", clear_untrusted_proxy_headers=True)
+    base_url = f"http://{args.host}:{server.effective_port}"
+    if not args.quiet:
+        print(banner(base_url, app.extensions["layers_mock"].loaded), flush=True)
+    else:
+        print(f"layers-mock serving on {base_url}", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
