@@ -53,10 +53,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     checks |= {name: body_check(admin_spec["components"]["schemas"][name])
                for name in ("Fixtures", "ContainerSpec", "Faults")}
     startup = fixtures.read_file(settings.fixtures) if settings.fixtures else DEMO_FIXTURES
-    checks["Fixtures"](startup)  # a broken fixtures file fails at start, not on first use
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, PROVIDE_AUTOMATIC_OPTIONS=False)
+    app.url_map.merge_slashes = False  # `/v1/content//reject` is an empty id (404), not a redirect
     state = app.extensions["layers_mock"] = Mock(settings, store, checks, startup)
 
     from .admin import admin
@@ -72,7 +72,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_error_handler(StoreUnavailable, _store_down)
     app.register_error_handler(Exception, _crash)
 
-    state.loaded = fixtures.load(store, startup)
+    try:  # a broken fixtures file fails at start, not on first use
+        state.loaded = fixtures.load(store, checks["Fixtures"](startup))
+    except ApiError as error:
+        raise ValueError(f"{settings.fixtures or 'demo data'}: {error.message}") from error
     return app
 
 

@@ -112,12 +112,12 @@ class MemoryStore:
             faults = dict(self._faults)
             count = faults.get("failCount")
             if faults.get("failWith") and count is not None:
-                if count <= 1:
-                    self._faults.pop("failWith", None)
-                    self._faults.pop("failCount", None)
+                if count <= 1:  # the last counted failure: the fault is used up
+                    for name in ("failWith", "failCount", "retryAfter"):
+                        self._faults.pop(name, None)
                 else:
                     self._faults["failCount"] = count - 1
-            return faults or None
+        return faults if faults.get("latencyMs") or faults.get("failWith") else None
 
     def count_hit(self, bucket: str, window_seconds: int) -> tuple[int, int]:
         now = int(time.time())
