@@ -96,17 +96,20 @@ def _authorize(scope: str, endpoint_class: str) -> ApiKey:
 
 
 def _presented_key(bearer_only: bool) -> str:
-    """X-Api-Key wins over Authorization when both are sent (older docs); Bearer only when told."""
-    api_key = request.headers.get("X-Api-Key", "").strip()
-    if api_key and not bearer_only:
-        return api_key
+    """X-Api-Key wins over Authorization when both are sent (older docs), even when it is empty;
+    Bearer only when told."""
+    api_key = request.headers.get("X-Api-Key")
+    if api_key is not None and not bearer_only:
+        if not api_key.strip():
+            raise unauthenticated("Missing API key: X-Api-Key is empty.")
+        return api_key.strip()
     authorization = request.headers.get("Authorization", "").strip()
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthenticated("Authorization must be 'Bearer <key>'.")
         return token.strip()
-    if api_key:
+    if api_key is not None:
         raise unauthenticated("This API accepts Authorization: Bearer <key> only.")
     hint = "Authorization: Bearer <key>" if bearer_only else "X-Api-Key or Authorization: Bearer <key>"
     raise unauthenticated(f"Missing API key. Send {hint}.")
