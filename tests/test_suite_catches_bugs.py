@@ -1,0 +1,71 @@
+"""The conformance suite is worth something only if it fails broken servers: one per planted bug."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from broken_mocks import CAUGHT_BY, VARIANTS
+from contract_tests.runner import RunConfig, run
+
+HERE = Path(__file__).parent
+
+
+@contextmanager
+def serve(*argv: str) -> Iterator[str]:
+    proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, line + proc.stdout.read()
+        yield match.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_there_are_enough_variants() -> None:
+    assert len(VARIANTS) >= 15
+    assert "fuzz" in CAUGHT_BY.values()
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_suite_fails_on_broken_variant(name: str) -> None:
+    with serve(str(HERE / "broken_mocks.py"), name) as url:
+        # Scenario-caught bugs are shown with fuzzing off (fuzzing only adds failures); fuzz-caught
+        # bugs run the whole suite and must fail in the fuzz layer.
+        fuzz = "quick" if CAUGHT_BY[name] == "fuzz" else "off"
+        report = run(RunConfig(url, revision="older", fuzz=fuzz, seed=1))
+    failed = [r for r in report.results if r.outcome == "failed"]
+    assert report.exit_code == 1, f"{name}: the suite passed a broken server\n{report.summary()}"
+    assert any(r.layer == CAUGHT_BY[name] for r in failed), [r.name for r in failed]
+    # Every failure says what was expected and shows what came back (scenarios: with a requestId and a curl).
+    for r in failed:
+        assert r.message
+        if r.layer == "scenario" and r.got:
+            assert r.curl and r.curl.startswith("curl ")
+
+
+@pytest.mark.parametrize("revision", ["older", "any"])
+def test_suite_passes_the_real_mock(revision: str) -> None:
+    with serve("-m", "layers_mock", "--port", "0", "--quiet") as url:
+        report = run(RunConfig(url, revision=revision, fuzz="default" if revision == "older" else "quick", seed=1))
+    assert report.exit_code == 0, report.failures()
+    assert report.count("failed") == report.count("error") == 0
+    skipped = {r.name for r in report.results if r.outcome == "skipped"}
+    assert skipped == (set() if revision == "older" else {"x-api-key-accepted", "x-api-key-wins"})
+    assert {r.layer for r in report.results} == {"scenario", "fuzz"}
+
+
+def test_newer_revision_mock_passes_newer_and_fails_older() -> None:
+    with serve("-m", "layers_mock", "--port", "0", "--quiet", "--revision", "newer") as url:
+        newer = run(RunConfig(url, revision="newer", fuzz="off"))
+        older = run(RunConfig(url, revision="older", fuzz="off"))
+    assert newer.exit_code == 0, newer.failures()
+    assert older.exit_code == 1
