@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
 import threading
+import time
+import uuid
 from typing import Any, Iterator
 
 import pytest
@@ -14,9 +20,64 @@ from layers_mock.demo import DEMO_FIXTURES, OTHER_ORG_KEY, READ_ONLY_KEY, REVIEW
 PENDING = "cnt_01HXZ9G7KMV2QX8Y1S5RJW3B7T"
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port (Debian package `redis-server`)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def start_redis() -> RedisServer:
+    """A redis-server, or a skip saying why; in CI (CI set) not starting is a failure, not a skip."""
+    if shutil.which("redis-server") is None:
+        reason = "redis-server is not installed (Debian package redis-server; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return RedisServer()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The same behaviour tests run on both stores, so the Redis one cannot drift."""
+    return "memory" if request.param == "memory" else request.getfixturevalue("redis_server").url
+
+
 @pytest.fixture
-def app() -> Flask:
-    return create_app(Settings())
+def app(store_url: str) -> Flask:
+    # A fresh namespace per test: tests sharing one Redis never see each other's state.
+    return create_app(Settings(store=store_url, store_prefix=f"test-{uuid.uuid4().hex}"))
 
 
 @pytest.fixture

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from layers_mock.models import ApiKey, Container, Org, Project
-from layers_mock.store import DuplicateId, IdempotencyRecord, MemoryStore, Store
+from layers_mock.store import DuplicateId, IdempotencyRecord, Store, open_store
 
 
 @pytest.fixture
-def store() -> Store:
-    s = MemoryStore(journal_size=5)
+def store(store_url: str) -> Store:
+    s = open_store(store_url, journal_size=5, prefix=f"test-{uuid.uuid4().hex}")
     s.add([Org("org_a")], [ApiKey("lp_test_aaaaaaaaaaaa_secret0000000000000", "org_a", ("content:read",))],
           [Project("prj_a", "org_a")], [Container("cnt_1", "org_a", "prj_a"), Container("cnt_2", "org_a", "prj_a")])
     return s

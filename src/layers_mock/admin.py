@@ -39,7 +39,7 @@ def reset() -> Response:
     """Back to the start-up data; `?empty=true` leaves the store empty."""
     state = mock()
     state.store.reset()
-    if request.args.get("empty", "").lower() not in ("1", "true", "yes"):
+    if request.args.get("empty", "").lower() not in ("1", "true", "yes") and state.store.first_start():
         fixtures.load(state.store, state.startup_fixtures)
     return Response(status=204)
 

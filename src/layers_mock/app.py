@@ -47,7 +47,7 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
     settings = settings or Settings()
-    store = store or open_store(settings.store, journal_size=settings.journal_size)
+    store = store or open_store(settings.store, journal_size=settings.journal_size, prefix=settings.store_prefix)
     spec, admin_spec = load_spec(), load_spec(MOCK_ADMIN)
     checks = {op: body_check(request_schema(spec, op)[0]) for op in ("rejectContent", "approveContent")}
     checks |= {name: body_check(admin_spec["components"]["schemas"][name])
@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_error_handler(Exception, _crash)
 
     try:  # a broken fixtures file fails at start, not on first use
-        state.loaded = fixtures.load(store, checks["Fixtures"](startup))
+        checks["Fixtures"](startup)
+        if store.first_start():  # on a shared store, only the first process loads the data
+            state.loaded = fixtures.load(store, startup)
     except ApiError as error:
         raise ValueError(f"{settings.fixtures or 'demo data'}: {error.message}") from error
     return app
@@ -88,6 +90,12 @@ def _finish(response: Response) -> Response:
     # An idempotent replay keeps the first response's id; every other response gets its own.
     response.headers["X-Request-Id"] = g.request_id
     if request.blueprint != "admin":
+        _journal(response)
+    return response
+
+
+def _journal(response: Response) -> None:
+    try:
         mock().store.log({
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "method": request.method,
@@ -98,7 +106,8 @@ def _finish(response: Response) -> Response:
             "keyId": g.get("key_id"),
             "durationMs": round((time.perf_counter() - g.started) * 1000, 3),
         })
-    return response
+    except StoreUnavailable as exc:  # the journal is best effort; the response already says 503
+        log.warning("journal entry lost (requestId=%s): %s", g.request_id, exc)
 
 
 def render_error(error: ApiError) -> Response:

@@ -13,6 +13,7 @@ import waitress
 from .app import create_app
 from .settings import Settings
 from .spec import SpecError
+from .store import StoreUnavailable
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -28,7 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--validation-status", type=int, choices=[400, 422], help="HTTP status for validation failures")
     p.add_argument("--rate-limit", type=int, dest="write_light_per_minute", metavar="N",
                    help="write-light calls per minute per key (Layers' standard tier: 60); off by default")
-    p.add_argument("--store", help="where state lives (default: memory)")
+    p.add_argument("--store", help="where state lives: memory (default) or redis://host:port/db")
+    p.add_argument("--store-prefix", help="namespace of the mock's Redis keys (default: layers-mock)")
     p.add_argument("--no-admin", dest="admin_api", action="store_false", default=None, help="do not serve the /_mock provisioning API")
     p.add_argument("--quiet", action="store_true", help="no banner")
     return p.parse_args(argv)
@@ -36,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     names = ("revision", "bearer_only", "validation_code", "validation_status", "write_light_per_minute",
-             "store", "admin_api", "fixtures")
+             "store", "store_prefix", "admin_api", "fixtures")
     overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if args.settings:
         return Settings.from_file(args.settings, **overrides)
@@ -78,14 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings_from(args))
-    except (SpecError, ValueError, OSError) as exc:
+    except (SpecError, StoreUnavailable, ValueError, OSError) as exc:
         print(f"layers-mock: cannot start: {exc}", file=sys.stderr)
         return 2
     server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
                                     ident="layers-mock", clear_untrusted_proxy_headers=True)
     base_url = f"http://{args.host}:{server.effective_port}"
-    if not args.quiet:
-        print(banner(base_url, app.extensions["layers_mock"].loaded), flush=True)
+    loaded = app.extensions["layers_mock"].loaded
+    if not args.quiet and loaded:
+        print(banner(base_url, loaded), flush=True)
+    elif not args.quiet:
+        print(f"layers-mock serving on {base_url}, on the state already in {app.extensions['layers_mock'].settings.store}", flush=True)
     else:
         print(f"layers-mock serving on {base_url}", flush=True)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,7 +31,10 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # None loads the demo data; a path loads that YAML fixtures file instead.
     fixtures: Path | None = None
+    # "memory", or "redis://host:port/db" to share one state between processes and hosts.
     store: str = "memory"
+    # Namespace of every Redis key, so several mocks can share one Redis; reset clears only its own.
+    store_prefix: str = "layers-mock"
     admin_api: bool = True
 
     @classmethod
@@ -51,6 +55,17 @@ class Settings:
         if unknown:
             raise ValueError(f"{path}: unknown settings {sorted(unknown)}")
         values |= overrides
+        return cls.for_revision(values.pop("revision", "older"), **values)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """LAYERS_MOCK_<FIELD> variables (e.g. LAYERS_MOCK_STORE), for WSGI servers that take no flags."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"LAYERS_MOCK_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = raw if f.name in ("store", "store_prefix", "fixtures") else yaml.safe_load(raw)
         return cls.for_revision(values.pop("revision", "older"), **values)
 
     def public(self) -> dict[str, Any]:

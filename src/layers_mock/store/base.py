@@ -30,7 +30,11 @@ class IdempotencyRecord:
 
 
 class Store(Protocol):
-    def reset(self) -> None: ...
+    def first_start(self) -> bool:
+        """True for the first process to start on this (possibly shared) state: it loads the start-up data."""
+
+    def reset(self) -> None:
+        """Forget everything in this store's namespace."""
 
     def add(
         self,

@@ -17,6 +17,9 @@ class MemoryStore:
         self._journal_size = journal_size
         self.reset()
 
+    def first_start(self) -> bool:
+        return True  # process memory is never shared
+
     def reset(self) -> None:
         with self._lock:
             self._orgs: dict[str, Org] = {}
