@@ -248,7 +248,7 @@ def success_as_text_plain() -> None:
 def rejection_not_persisted() -> None:
     """The 200 is sent but the store is never updated."""
     _wrap(MemoryStore, "update_container", lambda original: lambda self, cid, expect, changes: (
-        replace(self._containers[cid], **changes) if cid in self._containers else None))
+        self.container(cid).changed(changes) if cid in self._containers else None))
 
 
 @variant()
@@ -262,11 +262,14 @@ def regeneration_kicked_off() -> None:
 def racy_check_then_act() -> None:
     """Check and write are separate steps without a lock: concurrent rejects both win."""
     def update(self, cid, expect, changes):
-        current = self._containers.get(cid)
+        current = self.container(cid)
         if current is None or any(getattr(current, k) != v for k, v in expect.items()):
             return None
         time.sleep(0.05)
-        self._containers[cid] = updated = replace(current, **changes)
+        updated = current.changed(changes)
+        self._containers[cid] = tuple(updated)
+        self._counts[current.project_id, current.approval_status] -= 1
+        self._counts[updated.project_id, updated.approval_status] += 1
         return updated
     MemoryStore.update_container = update
 
@@ -345,7 +348,8 @@ def conflict_details_missing() -> None:
 def main(argv: list[str]) -> int:
     name, rest = argv[0], argv[1:]
     VARIANTS[name]()
-    return cli.main(["--port", "0", "--quiet", *rest])
+    # Several threads, as a real deployment would have: races need them to show.
+    return cli.main(["--port", "0", "--quiet", "--threads", "8", *rest])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -108,6 +109,17 @@ def snapshot(client: FlaskClient) -> dict[str, Any]:
     state = {cid: client.get(f"/_mock/containers/{cid}").json for cid in DEMO_IDS}
     state["policy"] = client.get("/v1/projects/prj_demo/content-review-policy", headers=auth()).json
     return state
+
+
+def read_url(proc: subprocess.Popen) -> str:
+    """The base URL a starting layers-mock prints; the process's other lines are passed over."""
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        if match:
+            return match.group(0)
+    raise AssertionError("layers-mock exited without serving:\n" + "".join(lines))
 
 
 class LiveServer:

@@ -123,3 +123,12 @@ def test_public_api_unaffected_by_admin_validation_settings() -> None:
     r = client.post("/_mock/fixtures", json={"orgz": []})
     assert r.status_code == 422 and r.json["error"]["code"] == "INVALID_REQUEST"
     assert auth()  # the public API follows the settings: see test_api
+
+
+def test_create_containers_in_batch(client: FlaskClient) -> None:
+    r = client.post("/_mock/containers/batch", json={"projectId": "prj_demo", "count": 3, "status": "queued"})
+    assert r.status_code == 201 and len(r.json["ids"]) == 3
+    assert client.get(f"/_mock/containers/{r.json['ids'][0]}").json["status"] == "queued"
+    assert reject(client, r.json["ids"][1]).status_code == 422  # queued: not completed
+    assert client.post("/_mock/containers/batch", json={"projectId": "prj_demo", "count": 0}).status_code == 422
+    assert client.post("/_mock/containers/batch", json={"projectId": "prj_x", "count": 1}).status_code == 404

@@ -17,7 +17,7 @@ import pytest
 import redis
 import requests
 
-from conftest import PENDING, RedisServer, free_port, start_redis
+from conftest import PENDING, RedisServer, free_port, read_url, start_redis
 from contract_tests.runner import RunConfig, run
 from layers_mock import Settings, create_app
 from layers_mock.demo import REVIEWER_KEY
@@ -30,10 +30,7 @@ def mock_process(*args: str, env: dict[str, str] | None = None) -> Iterator[str]
     proc = subprocess.Popen([sys.executable, "-m", "layers_mock", "--port", "0", "--quiet", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert match, line + proc.stdout.read()
-        yield match.group(0)
+        yield read_url(proc)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -12,6 +12,7 @@ from typing import Iterator
 import pytest
 
 from broken_mocks import CAUGHT_BY, VARIANTS
+from conftest import read_url
 from contract_tests.runner import RunConfig, run
 
 HERE = Path(__file__).parent
@@ -21,10 +22,7 @@ HERE = Path(__file__).parent
 def serve(*argv: str) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert match, line + proc.stdout.read()
-        yield match.group(0)
+        yield read_url(proc)
     finally:
         proc.terminate()
         proc.wait(10)

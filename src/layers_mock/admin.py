@@ -10,8 +10,7 @@ from flask import Blueprint, Response, request
 from . import fixtures
 from .app import json_response, mock
 from .errors import ApiError
-from .models import admin_container
-from .store import DuplicateId
+from .models import Project, admin_container
 from .validation import parse_json
 
 admin = Blueprint("admin", __name__, url_prefix="/_mock")
@@ -46,21 +45,31 @@ def reset() -> Response:
 
 @admin.post("/fixtures")
 def load_fixtures() -> Response:
-    return json_response(fixtures.load(mock().store, _json_body("Fixtures")), 201)
+    return json_response(fixtures.load(mock().store, _json_body("mockLoadFixtures")), 201)
 
 
 @admin.post("/containers")
 def create_container() -> Response:
-    spec = _json_body("ContainerSpec")
-    project = mock().store.project(str(spec.get("projectId", "")))
-    if project is None:
-        raise ApiError(404, "NOT_FOUND", "Project not found.", {"projectId": spec.get("projectId")})
-    container = fixtures.new_container(spec, project)
-    try:
-        mock().store.add(containers=[container])
-    except DuplicateId as exc:
-        raise ApiError(409, "DUPLICATE_ID", f"Already exists: {exc}.", {"id": str(exc)}) from exc
+    spec = _json_body("mockCreateContainer")
+    container = fixtures.new_container(spec, _project(spec))
+    fixtures.add(mock().store, containers=[container])
     return json_response(admin_container(container), 201)
+
+
+@admin.post("/containers/batch")
+def create_containers() -> Response:
+    spec = _json_body("mockCreateContainers")
+    project = _project(spec)
+    containers = [fixtures.new_container(spec, project) for _ in range(spec["count"])]
+    fixtures.add(mock().store, containers=containers)
+    return json_response({"ids": [c.id for c in containers]}, 201)
+
+
+def _project(spec: dict[str, Any]) -> Project:
+    project = mock().store.project(str(spec["projectId"]))
+    if project is None:
+        raise ApiError(404, "NOT_FOUND", "Project not found.", {"projectId": spec["projectId"]})
+    return project
 
 
 @admin.get("/containers/<container_id>")
@@ -86,7 +95,7 @@ def get_faults() -> Response:
 
 @admin.put("/faults")
 def set_faults() -> Response:
-    faults = _json_body("Faults")
+    faults = _json_body("mockSetFaults")
     mock().store.set_faults(faults)
     return json_response(mock().store.faults())
 

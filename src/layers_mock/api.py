@@ -11,7 +11,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, g, request
 
 from . import rules
-from .app import JSON, json_response, mock, render_error
+from .app import JSON, Mock, json_response, mock, render_error
 from .errors import ApiError, forbidden_scope, unauthenticated, validation_failed
 from .models import ApiKey, public_container
 from .store import IdempotencyRecord
@@ -26,12 +26,13 @@ _ENDPOINT_CLASS = {"public.reject": "write-light", "public.approve": "write-ligh
 
 @api.before_request
 def _gateway() -> None:
-    faults = mock().store.take_fault()
+    state = mock()
+    faults = state.store.take_fault()
     if faults:
         _apply(faults)
     length = request.content_length
-    if length and length > mock().settings.max_body_bytes:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"Body is larger than {mock().settings.max_body_bytes} bytes.")
+    if length and length > state.settings.max_body_bytes:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"Body is larger than {state.settings.max_body_bytes} bytes.")
     if (length or request.headers.get("Transfer-Encoding")) and not _is_json(request.mimetype):
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as Content-Type: application/json.",
                        {"contentType": request.mimetype or None})
@@ -47,51 +48,55 @@ def _endpoint_class(response: Response) -> Response:
 
 @api.post("/content/<container_id>/reject")
 def reject(container_id: str) -> Response:
-    caller = _authorize("content:approve", "write-light")
+    state = mock()
+    caller = _authorize(state, "content:approve", "write-light")
 
     def run() -> dict[str, Any]:
-        container = rules.visible_container(mock().store, caller, container_id)
-        body = _body("rejectContent")
-        return rules.reject(mock().store, caller, container, body["reason"])
+        container = rules.visible_container(state.store, caller, container_id)
+        body = _body(state, "rejectContent")
+        return rules.reject(state.store, caller, container, body["reason"])
 
-    return _idempotent(caller, run)
+    return _idempotent(state, caller, run)
 
 
 @api.post("/content/<container_id>/approve")
 def approve(container_id: str) -> Response:
-    caller = _authorize("content:approve", "write-light")
+    state = mock()
+    caller = _authorize(state, "content:approve", "write-light")
 
     def run() -> dict[str, Any]:
-        container = rules.visible_container(mock().store, caller, container_id)
-        body = _body("approveContent")
-        return rules.approve(mock().store, caller, container, body.get("note"))
+        container = rules.visible_container(state.store, caller, container_id)
+        body = _body(state, "approveContent")
+        return rules.approve(state.store, caller, container, body.get("note"))
 
-    return _idempotent(caller, run)
+    return _idempotent(state, caller, run)
 
 
 @api.get("/content/<container_id>")
 def get_content(container_id: str) -> Response:
-    caller = _authorize("content:read", "read")
-    return json_response(public_container(rules.visible_container(mock().store, caller, container_id)))
+    state = mock()
+    caller = _authorize(state, "content:read", "read")
+    return json_response(public_container(rules.visible_container(state.store, caller, container_id)))
 
 
 @api.get("/projects/<project_id>/content-review-policy")
 def review_policy(project_id: str) -> Response:
-    caller = _authorize("content:read", "read")
-    return json_response(rules.review_policy(mock().store, mock().settings, caller, project_id))
+    state = mock()
+    caller = _authorize(state, "content:read", "read")
+    return json_response(rules.review_policy(state.store, state.settings, caller, project_id))
 
 
-def _authorize(scope: str, endpoint_class: str) -> ApiKey:
-    settings = mock().settings
+def _authorize(state: Mock, scope: str, endpoint_class: str) -> ApiKey:
+    settings = state.settings
     token = _presented_key(bearer_only=settings.bearer_only)
-    key = mock().store.key(token)
+    key = state.store.key(token)
     if key is None or key.revoked:
         raise unauthenticated("Invalid API key.")
     g.key_id = key.key_id
     if scope not in key.scopes:
         raise forbidden_scope(scope)
     if endpoint_class == "write-light" and settings.write_light_per_minute:
-        _limit_rate(key, endpoint_class, settings.write_light_per_minute)
+        _limit_rate(state, key, endpoint_class, settings.write_light_per_minute)
     return key
 
 
@@ -115,8 +120,8 @@ def _presented_key(bearer_only: bool) -> str:
     raise unauthenticated(f"Missing API key. Send {hint}.")
 
 
-def _limit_rate(key: ApiKey, endpoint_class: str, per_minute: int) -> None:
-    hits, reset_in = mock().store.count_hit(f"{key.key_id}:{endpoint_class}", 60)
+def _limit_rate(state: Mock, key: ApiKey, endpoint_class: str, per_minute: int) -> None:
+    hits, reset_in = state.store.count_hit(f"{key.key_id}:{endpoint_class}", 60)
     if hits > per_minute:
         raise ApiError(429, "RATE_LIMITED", f"Rate limit exceeded for {endpoint_class} calls.",
                        {"endpointClass": endpoint_class, "limit": per_minute, "retryAfter": reset_in},
@@ -139,12 +144,12 @@ def _is_json(mimetype: str) -> bool:
     return mimetype == JSON or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
-def _body(operation_id: str) -> dict[str, Any]:
+def _body(state: Mock, operation_id: str) -> dict[str, Any]:
     data = request.get_data()
-    return mock().checks[operation_id](parse_json(data) if data else {})
+    return state.checks[operation_id](parse_json(data) if data else {})
 
 
-def _idempotent(caller: ApiKey, run: Callable[[], dict[str, Any]]) -> Response:
+def _idempotent(state: Mock, caller: ApiKey, run: Callable[[], dict[str, Any]]) -> Response:
     """Same Idempotency-Key and body within the TTL replays the first response verbatim."""
     idempotency_key = request.headers.get("Idempotency-Key")
     if idempotency_key is None:
@@ -153,7 +158,7 @@ def _idempotent(caller: ApiKey, run: Callable[[], dict[str, Any]]) -> Response:
             and " " not in idempotency_key):
         raise validation_failed("Idempotency-Key must be 1–255 printable ASCII characters.",
                                 field="Idempotency-Key", rule="pattern")
-    store, ttl = mock().store, mock().settings.idempotency_ttl_seconds
+    store, ttl = state.store, state.settings.idempotency_ttl_seconds
     scope = f"{caller.key_id}:{idempotency_key}"
     fingerprint = _fingerprint()
     held = store.idempotency_claim(scope, fingerprint, ttl)

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from . import fixtures
 from .demo import DEMO_FIXTURES
 from .errors import VALIDATION_FAILED, ApiError
-from .models import new_request_id
+from .models import new_request_id, now_iso
 from .settings import Settings
 from .spec import MOCK_ADMIN, load_spec
 from .store import Store, StoreUnavailable, open_store
@@ -50,8 +50,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or open_store(settings.store, journal_size=settings.journal_size, prefix=settings.store_prefix)
     spec, admin_spec = load_spec(), load_spec(MOCK_ADMIN)
     checks = {op: body_check(request_schema(spec, op)[0]) for op in ("rejectContent", "approveContent")}
-    checks |= {name: body_check(admin_spec["components"]["schemas"][name])
-               for name in ("Fixtures", "ContainerSpec", "Faults")}
+    checks |= {op: body_check(request_schema(admin_spec, op)[0])
+               for op in ("mockLoadFixtures", "mockCreateContainer", "mockCreateContainers", "mockSetFaults")}
     startup = fixtures.read_file(settings.fixtures) if settings.fixtures else DEMO_FIXTURES
 
     app = Flask(__name__)
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_error_handler(Exception, _crash)
 
     try:  # a broken fixtures file fails at start, not on first use
-        checks["Fixtures"](startup)
+        checks["mockLoadFixtures"](startup)
         if store.first_start():  # on a shared store, only the first process loads the data
             state.loaded = fixtures.load(store, startup)
     except ApiError as error:
@@ -88,26 +88,22 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     # An idempotent replay keeps the first response's id; every other response gets its own.
-    response.headers["X-Request-Id"] = g.request_id
+    request_id = response.headers["X-Request-Id"] = g.request_id
     if request.blueprint != "admin":
-        _journal(response)
+        try:
+            mock().store.log({
+                "time": now_iso(),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "requestId": request_id,
+                "code": g.get("error_code"),
+                "keyId": g.get("key_id"),
+                "durationMs": round((time.perf_counter() - g.started) * 1000, 3),
+            })
+        except StoreUnavailable as exc:  # the journal is best effort; the response already says 503
+            log.warning("journal entry lost (requestId=%s): %s", request_id, exc)
     return response
-
-
-def _journal(response: Response) -> None:
-    try:
-        mock().store.log({
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "requestId": g.request_id,
-            "code": g.get("error_code"),
-            "keyId": g.get("key_id"),
-            "durationMs": round((time.perf_counter() - g.started) * 1000, 3),
-        })
-    except StoreUnavailable as exc:  # the journal is best effort; the response already says 503
-        log.warning("journal entry lost (requestId=%s): %s", g.request_id, exc)
 
 
 def render_error(error: ApiError) -> Response:

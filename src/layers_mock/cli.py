@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import waitress
+from flask import Flask
+from granian import Granian
+from granian.constants import Interfaces
+from granian.log import LogLevels
 
 from .app import create_app
 from .settings import Settings
@@ -20,7 +27,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="layers-mock", description="A stateful stand-in for the Layers Partner API reject endpoint.")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
     p.add_argument("--port", type=int, default=8080, help="port (default: %(default)s; 0 picks a free one)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default: %(default)s)")
+    p.add_argument("--server", choices=["granian", "waitress"], default="granian",
+                   help="WSGI server (default: granian, the fastest measured; see bench/)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="Python threads serving requests (default: 1, fastest under the GIL; raise it when injecting latency)")
     p.add_argument("--fixtures", type=Path, help="YAML fixtures file to load instead of the demo data")
     p.add_argument("--settings", type=Path, help="YAML file of settings (see README); flags override it")
     p.add_argument("--revision", choices=["older", "newer"], help="which Layers doc revision to behave like (default: older)")
@@ -83,22 +93,60 @@ def main(argv: list[str] | None = None) -> int:
     except (SpecError, StoreUnavailable, ValueError, OSError) as exc:
         print(f"layers-mock: cannot start: {exc}", file=sys.stderr)
         return 2
-    server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
-                                    ident="layers-mock", clear_untrusted_proxy_headers=True)
-    base_url = f"http://{args.host}:{server.effective_port}"
-    loaded = app.extensions["layers_mock"].loaded
-    if not args.quiet and loaded:
-        print(banner(base_url, loaded), flush=True)
-    elif not args.quiet:
-        print(f"layers-mock serving on {base_url}, on the state already in {app.extensions['layers_mock'].settings.store}", flush=True)
-    else:
-        print(f"layers-mock serving on {base_url}", flush=True)
+    port = args.port or _free_port(args.host)
+    base_url = f"http://{args.host}:{port}"
+    state = app.extensions["layers_mock"]
+
+    def announce() -> None:  # called once the port is bound, so a reader can connect at once
+        if args.quiet:
+            print(f"layers-mock serving on {base_url}", flush=True)
+        elif state.loaded:
+            print(banner(base_url, state.loaded), flush=True)
+        else:
+            print(f"layers-mock serving on {base_url}, on the state already in {state.settings.store}", flush=True)
+
     try:
-        server.run()
+        serve(app, args.server, args.host, port, args.threads, announce)
     except KeyboardInterrupt:
         pass
     return 0
 
+
+def serve(app: Flask, server: str, host: str, port: int, threads: int, on_ready: Callable[[], None]) -> None:
+    """One process, so the in-memory store is one state; granian's HTTP handling runs outside the GIL."""
+    if server == "waitress":
+        listener = waitress.create_server(app, host=host, port=port, threads=threads, ident="layers-mock",
+                                          clear_untrusted_proxy_headers=True)
+        on_ready()
+        listener.run()
+        return
+
+    def load(target: str) -> Flask:
+        # Runs in granian's worker, forked from this process: the worker inherits the app, and its
+        # store, as built here. It starts listening only after this returns, hence the watcher.
+        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
+        return app
+
+    Granian("layers_mock:create_app", address=host, port=port, interface=Interfaces.WSGI, workers=1,
+            blocking_threads=threads, log_level=LogLevels.error,
+            workers_kill_timeout=5).serve(target_loader=load)  # a stop never hangs on a lingering connection
+
+
+def _when_listening(host: str, port: int, then: Callable[[], None]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.02)
+    then()
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
 
 if __name__ == "__main__":
     sys.exit(main())

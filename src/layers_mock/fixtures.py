@@ -27,11 +27,16 @@ def load(store: Store, doc: dict[str, Any]) -> dict[str, Any]:
     """Create everything in `doc` (already schema-valid) at once; the tree with ids filled in."""
     batch = Batch()
     filled = {"orgs": [_org(o, batch) for o in doc.get("orgs", [])]}
+    add(store, orgs=batch.orgs, keys=batch.keys, projects=batch.projects, containers=batch.containers)
+    return filled
+
+
+def add(store: Store, **records: Any) -> None:
+    """store.add, with a clash answered as 409 DUPLICATE_ID (nothing created)."""
     try:
-        store.add(batch.orgs, batch.keys, batch.projects, batch.containers)
+        store.add(**records)
     except DuplicateId as exc:
         raise ApiError(409, "DUPLICATE_ID", f"Already exists: {exc}.", {"id": str(exc)}) from exc
-    return filled
 
 
 def read_file(path: Path) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass, fields
-from datetime import datetime, timezone
-from typing import Any
+import time
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ulid import ULID
 
@@ -15,7 +15,7 @@ SCOPES = ("content:read", "content:approve", "content:write", "publish:write")
 
 def now_iso() -> str:
     """ISO 8601 UTC with `Z`, second precision, as in the docs' examples."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def new_id(prefix: str) -> str:
@@ -67,8 +67,9 @@ class Project:
     first_n: int | None = None
 
 
-@dataclass(slots=True)
-class Container:
+class Container(NamedTuple):
+    """A container is immutable: a change swaps in a new record, so readers never see half a stamp."""
+
     id: str
     org_id: str
     project_id: str
@@ -84,8 +85,8 @@ class Container:
     rejected_by: str | None = None
     rejection_reason: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    def changed(self, changes: dict[str, Any]) -> Container:
+        return self._replace(**changes)
 
 
 # Container field → API name; stamps only appear once set.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -24,14 +25,21 @@ def request_schema(spec: dict[str, Any], operation_id: str) -> tuple[dict[str, A
 
 
 def body_check(schema: dict[str, Any]) -> BodyCheck:
-    """A compiled check: returns the body, or raises 422 naming the field and the rule broken."""
-    validator = Draft202012Validator(schema)
+    """A compiled check: returns the body, or raises 422 naming the field and the rule broken.
+
+    jsonschema-rs answers "valid?" in under a microsecond on the hot path; only an invalid body
+    pays for jsonschema's detailed error, which names the field and rule.
+    """
+    fast = jsonschema_rs.Draft202012Validator(schema)
+    detailed = Draft202012Validator(schema)
 
     def check(body: Any) -> dict[str, Any]:
-        error = best_match(validator.iter_errors(body))
+        if fast.is_valid(body):
+            return body
+        error = best_match(detailed.iter_errors(body))
         if error is not None:
             raise _describe(error)
-        return body
+        return body  # the two validators disagree only on values jsonschema accepts
 
     return check
 

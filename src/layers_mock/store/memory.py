@@ -25,7 +25,9 @@ class MemoryStore:
             self._orgs: dict[str, Org] = {}
             self._keys: dict[str, ApiKey] = {}
             self._projects: dict[str, Project] = {}
-            self._containers: dict[str, Container] = {}
+            # Plain tuples, not Container objects: CPython's collector stops tracking a tuple of
+            # strings (only exact tuples), so a million containers add nothing to each full collection.
+            self._containers: dict[str, tuple] = {}
             self._counts: Counter[tuple[str, str]] = Counter()
             self._idempotency: dict[str, tuple[float, IdempotencyRecord]] = {}
             self._journal: deque[dict[str, Any]] = deque(maxlen=self._journal_size)
@@ -39,17 +41,19 @@ class MemoryStore:
         projects: Iterable[Project] = (),
         containers: Iterable[Container] = (),
     ) -> None:
+        containers = list(containers)
         batches = [(self._orgs, list(orgs), "id"), (self._keys, list(keys), "key"),
-                   (self._projects, list(projects), "id"), (self._containers, list(containers), "id")]
+                   (self._projects, list(projects), "id"), (self._containers, containers, "id")]
         with self._lock:
             for table, records, attr in batches:
                 ids = [getattr(r, attr) for r in records]
                 taken = [i for i in ids if i in table]
                 if taken or len(set(ids)) != len(ids):
                     raise DuplicateId(taken[0] if taken else "duplicate id in request")
-            for table, records, attr in batches:
+            for table, records, attr in batches[:3]:
                 table.update((getattr(r, attr), r) for r in records)
-            for c in batches[3][1]:
+            for c in containers:
+                self._containers[c.id] = tuple(c)
                 self._counts[c.project_id, c.approval_status] += 1
 
     def key(self, secret: str) -> ApiKey | None:
@@ -59,16 +63,16 @@ class MemoryStore:
         return self._projects.get(project_id)
 
     def container(self, container_id: str) -> Container | None:
-        return self._containers.get(container_id)
+        stored = self._containers.get(container_id)
+        return None if stored is None else Container._make(stored)
 
     def update_container(self, container_id: str, expect: dict[str, Any], changes: dict[str, Any]) -> Container | None:
         with self._lock:
-            current = self._containers.get(container_id)
+            current = self.container(container_id)
             if current is None or any(getattr(current, k) != v for k, v in expect.items()):
                 return None
-            # Readers never see a half-stamped record: swap in a new object.
-            updated = Container(**(current.as_dict() | changes))
-            self._containers[container_id] = updated
+            updated = current.changed(changes)
+            self._containers[container_id] = tuple(updated)  # one assignment: never half a stamp
             self._counts[current.project_id, current.approval_status] -= 1
             self._counts[updated.project_id, updated.approval_status] += 1
             return updated

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import time
-from dataclasses import fields
 from typing import Any, Callable, Iterable, TypeVar
 
 import redis
@@ -97,24 +96,29 @@ def _encode(value: Any) -> str:
     return str(value)
 
 
+# Records are dataclasses or NamedTuples; both list their fields, with type names, in __annotations__.
+
+
 def _fields(record: Any) -> dict[str, str]:
-    return {f.name: _encode(getattr(record, f.name)) for f in fields(record) if getattr(record, f.name) is not None}
+    values = ((name, getattr(record, name)) for name in type(record).__annotations__)
+    return {name: _encode(value) for name, value in values if value is not None}
 
 
 def _decode(cls: type[T], stored: dict[str, str]) -> T:
     values: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        raw = stored.get(f.name)
+    for name, kind in cls.__annotations__.items():
+        kind = getattr(kind, "__forward_arg__", kind)  # NamedTuple keeps postponed annotations as ForwardRef
+        raw = stored.get(name)
         if raw is None:
             continue
-        if f.type.startswith("tuple"):
-            values[f.name] = tuple(s for s in raw.split(",") if s)
-        elif f.type == "bool":
-            values[f.name] = raw == "1"
-        elif f.type.startswith("int"):
-            values[f.name] = int(raw)
+        if kind.startswith("tuple"):
+            values[name] = tuple(s for s in raw.split(",") if s)
+        elif kind == "bool":
+            values[name] = raw == "1"
+        elif kind.startswith("int"):
+            values[name] = int(raw)
         else:
-            values[f.name] = raw
+            values[name] = raw
     return cls(**values)
 
 
