@@ -35,6 +35,9 @@ KEY = "lp_test_c2037bb9a41f_demoReviewerKey0000000000000001"
 BODY = '{"reason": "Hook is off-brand; want something punchier."}'
 DOCS_ID = "cnt_01HXZ9G7KMV2QX8Y1S5RJW3B7T"
 THREADS = 2  # wrk threads: one per core
+# Single-process WSGI servers (one process = one in-memory state): label → (layers-mock --server, --threads).
+# The first is what `layers-mock` serves by default.
+SERVERS = {"granian, 1 thread": ("granian", 1), "granian, 8 threads": ("granian", 8), "waitress, 8 threads": ("waitress", 8)}
 
 BARE_FLASK = '''
 from flask import Flask, Response
@@ -109,7 +112,7 @@ class Server:
 
 
 def mock(port: int, *args: str, name: str = "layers-mock") -> Server:
-    """The mock as the README serves it: `layers-mock` (waitress, 8 threads), in-memory store."""
+    """The mock as the README serves it: `layers-mock` (granian, one thread), in-memory store."""
     return Server(name, [str(BIN / "layers-mock"), "--port", str(port), "--quiet", *args], port)
 
 
@@ -143,10 +146,10 @@ def machine() -> str:
             f"{wrk_version.strip()}")
 
 
-def row(label: str, result: dict, baseline: dict | None = None) -> str:
-    ratio = f"{result['rps'] / baseline['rps']:.2f}×" if baseline else ""
-    return (f"| {label} | {result['rps']:,.0f} | {result['p50']:.2f} | {result['p99']:.2f} | "
-            f"{result['errors'] * 100:.2f}% | {ratio} |")
+def row(label: str, result: dict, *extra: str) -> str:
+    cells = [label, f"{result['rps']:,.0f}", f"{result['p50']:.2f}", f"{result['p99']:.2f}",
+             f"{result['errors'] * 100:.2f}%", *extra]
+    return "| " + " | ".join(cells) + " |"
 
 
 def main() -> int:
@@ -191,33 +194,40 @@ def main() -> int:
         results["prism a"] = wrk(prism.url, "static", 200, path=path, **load)
         results["prism c"] = wrk(prism.url, "static", 422, path=path, body='{"reason": ""}', **load)
         results["prism d"] = wrk(prism.url, "static", 401, key="-", path=path, **load)
-    flask_app = tmp / "bare_flask.py"
-    flask_app.write_text(BARE_FLASK)
-    bare_port = free_port()
-    bare = Server("bare Flask", [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp)!r}); import waitress, bare_flask; "
-                                 f"waitress.serve(bare_flask.app, host='127.0.0.1', port={bare_port}, threads=8)"],
-                  bare_port, ready_path="/")
-    with bare:
-        results["bare a"] = wrk(bare.url, "static", 200, path=f"/v1/content/{DOCS_ID}/reject", **load)
+    (tmp / "bare_flask.py").write_text(BARE_FLASK)
+    for server, (module_server, threads) in SERVERS.items():
+        port = free_port()
+        serve = (f"import sys; sys.path.insert(0, {str(tmp)!r}); import bare_flask; from layers_mock.cli import serve; "
+                 f"serve(bare_flask.app, {module_server!r}, '127.0.0.1', {port}, {threads}, lambda: None)")
+        with Server(f"bare Flask on {server}", [sys.executable, "-c", serve], port, ready_path="/"):
+            results[f"bare {server}"] = wrk(f"http://127.0.0.1:{port}", "static", 200,
+                                            path=f"/v1/content/{DOCS_ID}/reject", **load)
+        with mock(free_port(), "--server", module_server, "--threads", str(threads)) as m:
+            provision(m.url, enough, tmp / "srv.txt")
+            results[f"mock-on {server}"] = wrk(m.url, "rotate", 200, ids=tmp / "srv.txt", **load)
 
     say("## Throughput and latency (higher req/s, lower ms are better)")
     say()
-    say("| server · workload | req/s | p50 ms | p99 ms | unexpected status or socket error | mock ÷ this |")
+    say("| server · workload | req/s | p50 ms | p99 ms | unexpected status or socket error | mock req/s ÷ this |")
     say("|---|---:|---:|---:|---:|---:|")
     names = {"a": "(a) reject distinct pending → 200", "b": "(b) repeated reject → 409", "c": "(c) invalid body → 422",
              "d": "(d) no key → 401", "e": "(e) mix of a–d and GET"}
     for w, label in names.items():
-        say(row(f"layers-mock · {label}", results[f"mock {w}"]))
+        say(row(f"layers-mock · {label}", results[f"mock {w}"], ""))
         if f"prism {w}" in results:
-            say(row(f"Prism 5 (static example, logging silenced) · {label}", results[f"prism {w}"]).replace(
-                "|  |", f"| {results[f'mock {w}']['rps'] / results[f'prism {w}']['rps']:.2f}× |"))
-    say(row("bare Flask route on waitress (8 threads) · static 200", results["bare a"]).replace(
-        "|  |", f"| {results['mock a']['rps'] / results['bare a']['rps']:.2f}× |"))
+            ratio = results[f"mock {w}"]["rps"] / results[f"prism {w}"]["rps"]
+            say(row(f"Prism 5 (static example, logging silenced) · {label}", results[f"prism {w}"], f"{ratio:.2f}×"))
+    for server in SERVERS:
+        ratio = results[f"mock-on {server}"]["rps"] / results[f"bare {server}"]["rps"]
+        say(row(f"bare Flask route on {server} · static 200", results[f"bare {server}"], ""))
+        say(row(f"layers-mock on {server} · (a)", results[f"mock-on {server}"], f"{ratio:.2f}× of bare"))
     say()
     say(f"- (a) mock ÷ Prism: **{results['mock a']['rps'] / results['prism a']['rps']:.2f}×** req/s; "
         f"p99 {results['mock a']['p99']:.1f} ms vs {results['prism a']['p99']:.1f} ms "
         f"(**{results['mock a']['p99'] / results['prism a']['p99']:.2f}×**).")
-    say(f"- (a) mock ÷ bare Flask route on the same server: **{results['mock a']['rps'] / results['bare a']['rps']:.2f}×**.")
+    default = next(iter(SERVERS))
+    say(f"- (a) mock ÷ bare Flask route on the same server ({default}): "
+        f"**{results[f'mock-on {default}']['rps'] / results[f'bare {default}']['rps']:.2f}×**.")
     say("- Prism keeps no state and answers its static example; Prism is not given (b) and (e), which need state.")
     say()
 
@@ -228,7 +238,7 @@ def main() -> int:
         say()
         say("| setup | req/s | p50 ms | p99 ms | unexpected status or socket error |")
         say("|---|---:|---:|---:|---:|")
-        say(row("in-memory, layers-mock (waitress, 1 process)", results["mock a"]).rsplit("|", 2)[0] + "|")
+        say(row("in-memory, layers-mock (granian, 1 process)", results["mock a"]))
         redis_port = free_port()
         redis_proc = subprocess.Popen([redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                                        "--appendonly", "no"], stdout=subprocess.DEVNULL)
@@ -237,14 +247,14 @@ def main() -> int:
             time.sleep(0.5)
             with mock(free_port(), "--store", redis_url, "--store-prefix", "bench1") as m:
                 provision(m.url, enough, tmp / "r1.txt")
-                say(row("Redis, layers-mock (waitress, 1 process)", wrk(m.url, "rotate", 200, ids=tmp / "r1.txt", **load)).rsplit("|", 2)[0] + "|")
+                say(row("Redis, layers-mock (granian, 1 process)", wrk(m.url, "rotate", 200, ids=tmp / "r1.txt", **load)))
             port = free_port()
             env = os.environ | {"LAYERS_MOCK_STORE": redis_url, "LAYERS_MOCK_STORE_PREFIX": "bench4"}
             g4 = Server("gunicorn", [str(BIN / "gunicorn"), "-w", "4", "-k", "gthread", "--threads", "4", "-b",
                                      f"127.0.0.1:{port}", "layers_mock.wsgi:app"], port, env=env)
             with g4:
                 provision(g4.url, enough, tmp / "r4.txt")
-                say(row("Redis, gunicorn -w 4 gthread", wrk(g4.url, "rotate", 200, ids=tmp / "r4.txt", **load)).rsplit("|", 2)[0] + "|")
+                say(row("Redis, gunicorn -w 4 gthread", wrk(g4.url, "rotate", 200, ids=tmp / "r4.txt", **load)))
         finally:
             redis_proc.terminate()
         say()

@@ -2,7 +2,8 @@
 
 Run one as `python tests/broken_mocks.py VARIANT` (serves on a free port, prints its URL).
 Each variant patches the real mock in its own process, so nothing leaks into other tests.
-`CAUGHT_BY` says which layer of the conformance suite is meant to catch it.
+`CAUGHT_BY` names the check of the conformance suite that must fail on it: a scenario, or an
+operation of the fuzzing layer.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ VARIANTS: dict[str, Callable[[], None]] = {}
 CAUGHT_BY: dict[str, str] = {}
 
 
-def variant(layer: str = "scenario") -> Callable[[Callable[[], None]], Callable[[], None]]:
+def variant(check: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
     def register(fn: Callable[[], None]) -> Callable[[], None]:
         VARIANTS[fn.__name__] = fn
-        CAUGHT_BY[fn.__name__] = layer
+        CAUGHT_BY[fn.__name__] = check
         return fn
 
     return register
@@ -64,13 +65,13 @@ def _spec_without(*keywords: str) -> None:
 # --- auth ----------------------------------------------------------------------------------------
 
 
-@variant()
+@variant("no-key-unauthenticated")
 def auth_not_enforced() -> None:
     """A missing or unknown key falls back to "the owner of the container"."""
     def make(original):
-        def authorize(scope, endpoint_class):
+        def authorize(state, scope, endpoint_class):
             try:
-                return original(scope, endpoint_class)
+                return original(state, scope, endpoint_class)
             except ApiError as error:
                 if error.status != 401:
                     raise
@@ -80,20 +81,20 @@ def auth_not_enforced() -> None:
     _wrap(api, "_authorize", make)
 
 
-@variant()
+@variant("no-key-unauthenticated")
 def missing_key_is_403() -> None:
     """Unauthenticated answered as 403 FORBIDDEN_SCOPE."""
     api.unauthenticated = lambda message: ApiError(403, "FORBIDDEN_SCOPE", message)
 
 
-@variant()
+@variant("no-scope-forbidden")
 def scope_not_checked() -> None:
     """Any valid key may reject, whatever its scopes."""
     _wrap(MemoryStore, "key", lambda original: lambda self, secret: (
         replace(k, scopes=SCOPES) if (k := original(self, secret)) else None))
 
 
-@variant()
+@variant("other-org-not-found")
 def other_org_leaks_403() -> None:
     """Another organisation's container answers 403, so its existence leaks."""
     def visible(store, caller, container_id):
@@ -105,7 +106,7 @@ def other_org_leaks_403() -> None:
     rules.visible_container = visible
 
 
-@variant()
+@variant("other-org-not-found")
 def other_org_can_reject() -> None:
     """Organisation isolation is not enforced."""
     def visible(store, caller, container_id):
@@ -130,31 +131,31 @@ def _allow(approval: str | None = None, any_status: bool = False) -> None:
     rules._REVIEWABLE = {} if any_status else {"status": "completed"}
 
 
-@variant()
+@variant("second-reject-conflict")
 def second_reject_succeeds() -> None:
     """Rejecting a rejected container overwrites the stamp with 200."""
     _allow("rejected")
 
 
-@variant()
+@variant("approved-conflict")
 def approved_can_be_rejected() -> None:
     """Approved → rejected is allowed."""
     _allow("approved")
 
 
-@variant()
+@variant("not-required-conflict")
 def not_required_can_be_rejected() -> None:
     """Approval not required is not checked."""
     _allow("not_required")
 
 
-@variant()
+@variant("not-completed-queued")
 def not_completed_can_be_rejected() -> None:
     """The container's status is not checked."""
     _allow(any_status=True)
 
 
-@variant()
+@variant("not-completed-processing")
 def not_completed_is_409() -> None:
     """A container that isn't completed answers 409 instead of VALIDATION_FAILED."""
     original = rules.check_reviewable
@@ -169,26 +170,26 @@ def not_completed_is_409() -> None:
 # --- the body --------------------------------------------------------------------------------------
 
 
-@variant()
+@variant("reason-1025-chars")
 def reason_length_unchecked() -> None:
     """Reasons over 1024 characters are accepted."""
     _spec_without("maxLength")
 
 
-@variant()
+@variant("reason-empty")
 def empty_reason_accepted() -> None:
     """An empty reason is accepted."""
     _spec_without("minLength")
 
 
-@variant()
+@variant("reason-null")
 def null_reason_crashes() -> None:
     """A null reason slips past validation and crashes the handler (500)."""
     _spec_without("type")
     _wrap(rules, "reject", lambda original: lambda store, caller, c, reason: original(store, caller, c, reason.strip() and reason))
 
 
-@variant()
+@variant("reason-verbatim-1024-chars")
 def reason_truncated() -> None:
     """The reason is cut to 255 characters (a VARCHAR(255) column)."""
     _wrap(rules, "reject", lambda original: lambda store, caller, c, reason: original(store, caller, c, reason[:255]))
@@ -197,38 +198,38 @@ def reason_truncated() -> None:
 # --- the 200 body ----------------------------------------------------------------------------------
 
 
-@variant()
+@variant("reject-pending")
 def missing_rejected_at() -> None:
     """The 200 body has no rejectedAt."""
     _rewrite_result(rules, "reject", lambda body: {k: v for k, v in body.items() if k != "rejectedAt"})
 
 
-@variant()
+@variant("reject-pending")
 def approval_status_uppercase() -> None:
     """approvalStatus is "REJECTED"."""
     _rewrite_result(rules, "reject", lambda body: body | {"approvalStatus": "REJECTED"})
 
 
-@variant()
+@variant("rejected-by-calling-key")
 def rejected_by_constant() -> None:
     """Every rejection is stamped by the same service account, not the calling key."""
     _wrap(rules, "reject", lambda original: lambda store, caller, c, reason: original(
         store, replace(caller, key="lp_test_5e7v1ce00000_service0000000000000"), c, reason))
 
 
-@variant()
+@variant("rejected-at-utc-now")
 def rejected_at_local_offset() -> None:
     """rejectedAt is local time with an offset, not UTC with Z."""
     rules.now_iso = lambda: time.strftime("%Y-%m-%dT%H:%M:%S+02:00", time.gmtime(time.time() + 7200))
 
 
-@variant("fuzz")
+@variant("POST /v1/content/{containerId}/approve")
 def approve_body_missing_approved_at() -> None:
     """The approve 200 body has no approvedAt (only the fuzzing layer reads approve bodies)."""
     _rewrite_result(rules, "approve", lambda body: {k: v for k, v in body.items() if k != "approvedAt"})
 
 
-@variant("fuzz")
+@variant("GET /v1/content/{containerId}")
 def success_as_text_plain() -> None:
     """Successful GETs are served as text/plain."""
     def make(original):
@@ -244,21 +245,21 @@ def success_as_text_plain() -> None:
 # --- persistence and side effects --------------------------------------------------------------
 
 
-@variant()
+@variant("rejection-persisted")
 def rejection_not_persisted() -> None:
     """The 200 is sent but the store is never updated."""
     _wrap(MemoryStore, "update_container", lambda original: lambda self, cid, expect, changes: (
         self.container(cid).changed(changes) if cid in self._containers else None))
 
 
-@variant()
+@variant("status-unchanged")
 def regeneration_kicked_off() -> None:
     """Rejecting re-queues the container for generation."""
     _wrap(MemoryStore, "update_container", lambda original: lambda self, cid, expect, changes: original(
         self, cid, expect, changes | ({"status": "queued"} if changes.get("approval_status") == "rejected" else {})))
 
 
-@variant()
+@variant("concurrent-rejects-one-winner")
 def racy_check_then_act() -> None:
     """Check and write are separate steps without a lock: concurrent rejects both win."""
     def update(self, cid, expect, changes):
@@ -274,13 +275,13 @@ def racy_check_then_act() -> None:
     MemoryStore.update_container = update
 
 
-@variant()
+@variant("failed-requests-change-nothing")
 def refused_request_mutates() -> None:
     """The container is marked rejected before the body is validated."""
     def make(original):
-        def body(operation_id):
+        def body(state, operation_id):
             try:
-                return original(operation_id)
+                return original(state, operation_id)
             except ApiError:
                 cid = (request.view_args or {}).get("container_id", "")
                 app_module.mock().store.update_container(cid, {}, {"approval_status": "rejected"})
@@ -289,7 +290,7 @@ def refused_request_mutates() -> None:
     _wrap(api, "_body", make)
 
 
-@variant()
+@variant("pending-count-drops")
 def pending_count_not_lowered() -> None:
     """pendingCount is counted once at start and never changes."""
     frozen: dict[str, int] = {}
@@ -297,16 +298,16 @@ def pending_count_not_lowered() -> None:
         "pendingCount": frozen.setdefault(body["projectId"], body["pendingCount"])})
 
 
-@variant()
+@variant("idempotency-replay")
 def idempotency_ignored() -> None:
     """Idempotency-Key is ignored: a retry is a second reject (409)."""
-    _wrap(api, "_idempotent", lambda original: lambda caller, run: api.json_response(run()))
+    _wrap(api, "_idempotent", lambda original: lambda state, caller, run: api.json_response(run()))
 
 
 # --- errors ----------------------------------------------------------------------------------------
 
 
-@variant()
+@variant("errors-carry-request-id")
 def errors_not_enveloped() -> None:
     """Errors are a flat {code, message} object."""
     def render(error):
@@ -314,20 +315,20 @@ def errors_not_enveloped() -> None:
     app_module.render_error = api.render_error = render
 
 
-@variant()
+@variant("errors-carry-request-id")
 def request_id_missing_in_error() -> None:
     """error.requestId is left out."""
     _wrap(ApiError, "envelope", lambda original: lambda self, rid: {"error": {
         k: v for k, v in original(self, rid)["error"].items() if k != "requestId"}})
 
 
-@variant()
+@variant("errors-carry-request-id")
 def request_id_header_differs() -> None:
     """The X-Request-Id header and error.requestId are generated separately."""
     _wrap(ApiError, "envelope", lambda original: lambda self, rid: original(self, app_module.new_request_id()))
 
 
-@variant()
+@variant("unknown-id-not-found")
 def unknown_id_crashes() -> None:
     """An unknown container id raises KeyError (500)."""
     original = rules.visible_container
@@ -339,7 +340,7 @@ def unknown_id_crashes() -> None:
     rules.visible_container = visible
 
 
-@variant()
+@variant("second-reject-conflict")
 def conflict_details_missing() -> None:
     """409 without details.approvalStatus."""
     rules.conflict = lambda status: ApiError(409, "CONFLICT", conflict(status).message)

@@ -112,12 +112,14 @@ def snapshot(client: FlaskClient) -> dict[str, Any]:
 
 
 def read_url(proc: subprocess.Popen) -> str:
-    """The base URL a starting layers-mock prints; the process's other lines are passed over."""
+    """The base URL a starting layers-mock prints. Its later output (logs) is drained in the
+    background: a full pipe would block the server."""
     lines = []
     for line in proc.stdout:
         lines.append(line)
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         if match:
+            threading.Thread(target=proc.stdout.read, daemon=True).start()
             return match.group(0)
     raise AssertionError("layers-mock exited without serving:\n" + "".join(lines))
 

@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ import pytest
 import requests
 
 from conftest import PENDING, LiveServer
+from contract_tests.scenarios import all_at_once
 from layers_mock.demo import REVIEWER_KEY
 
 REQUEST_ID = re.compile(r"^req_[0-9A-HJKMNP-TV-Z]{26}$")
@@ -136,18 +136,8 @@ def test_every_method_gets_an_envelope(live: LiveServer) -> None:
 
 def test_concurrent_rejects_one_winner(live: LiveServer) -> None:
     cid = requests.post(f"{live.url}/_mock/containers", json={"projectId": "prj_demo"}).json()["id"]
-    barrier, statuses = threading.Barrier(50), []
-
-    def attempt(i: int) -> None:
-        with requests.Session() as s:
-            barrier.wait()
-            statuses.append(s.post(f"{live.url}/v1/content/{cid}/reject", json={"reason": f"r{i}"}, headers=KEY).status_code)
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = all_at_once(50, lambda i: requests.post(f"{live.url}/v1/content/{cid}/reject", json={"reason": f"r{i}"},
+                                                        headers=KEY).status_code)
     assert sorted(statuses) == [200] + [409] * 49
     container = requests.get(f"{live.url}/_mock/containers/{cid}").json()
     # The stored stamp is whole: the winner's reason with the winner's stamp.
@@ -156,18 +146,12 @@ def test_concurrent_rejects_one_winner(live: LiveServer) -> None:
 
 def test_concurrent_idempotent_retries_apply_once(live: LiveServer) -> None:
     cid = requests.post(f"{live.url}/_mock/containers", json={"projectId": "prj_demo"}).json()["id"]
-    barrier, answers = threading.Barrier(20), []
 
-    def attempt() -> None:
-        barrier.wait()
+    def attempt(i: int) -> tuple[int, str | None]:
         r = requests.post(f"{live.url}/v1/content/{cid}/reject", json={"reason": "r"}, headers=KEY | {"Idempotency-Key": "same"})
-        answers.append((r.status_code, r.json()["error"]["code"] if r.status_code != 200 else None))
+        return r.status_code, (r.json()["error"]["code"] if r.status_code != 200 else None)
 
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = all_at_once(20, attempt)
     # Each retry either replays the one 200 or is told the first is still running; never a second decision.
     assert {a for a in answers} <= {(200, None), (409, "IDEMPOTENCY_CONFLICT")}
     assert (200, None) in answers

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import requests
 
 from conftest import PENDING, RedisServer, free_port, read_url, start_redis
 from contract_tests.runner import RunConfig, run
+from contract_tests.scenarios import all_at_once
 from layers_mock import Settings, create_app
 from layers_mock.demo import REVIEWER_KEY
 
@@ -41,18 +41,8 @@ def test_two_processes_are_one_service(redis_server: RedisServer) -> None:
     store = ("--store", redis_server.url, "--store-prefix", prefix)
     with mock_process(*store) as a, mock_process(*store) as b:
         cid = requests.post(f"{a}/_mock/containers", json={"projectId": "prj_demo"}).json()["id"]
-        barrier, statuses = threading.Barrier(50), []
-
-        def attempt(i: int) -> None:
-            barrier.wait()
-            url = a if i % 2 else b
-            statuses.append(requests.post(f"{url}/v1/content/{cid}/reject", json={"reason": f"r{i}"}, headers=KEY).status_code)
-
-        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        statuses = all_at_once(50, lambda i: requests.post(f"{a if i % 2 else b}/v1/content/{cid}/reject",
+                                                            json={"reason": f"r{i}"}, headers=KEY).status_code)
         assert sorted(statuses) == [200] + [409] * 49
         # Rejected through one process is rejected through the other.
         assert requests.post(f"{a}/v1/content/{PENDING}/reject", json={"reason": "r"}, headers=KEY).status_code == 200

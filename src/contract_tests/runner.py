@@ -38,6 +38,11 @@ def prepare(config: RunConfig) -> tuple[Provisioner, Client]:
     return provisioner, Client(url, provisioner.keys, auth=auth)
 
 
+def context(config: RunConfig) -> Context:
+    provisioner, client = prepare(config)
+    return Context(client, provisioner, config.revision, config.clock_skew_seconds, config.concurrency)
+
+
 def selected(names: list[str] | None) -> list[Scenario]:
     if not names:
         return list(SCENARIOS)
@@ -66,25 +71,27 @@ def play(scenario: Scenario, ctx: Context) -> Result:
     return result
 
 
+def fuzz(config: RunConfig, ctx: Context) -> list[Result]:
+    """The fuzzing layer, as the reviewer key; on a provisioning target every case gets a real container."""
+    if "reviewer" not in ctx.client.keys:
+        return [Result("fuzz", "schemathesis", "Schema fuzzing.", "skipped", 0.0, "no 'reviewer' key")]
+    (header,) = ctx.client.auth_headers("reviewer").items()
+    plan = FuzzPlan(ctx.client.base_url, ": ".join(header), config.revision,
+                    getattr(ctx.provisioner, "projects", {}).get("own"), LEVELS[config.fuzz], config.seed,
+                    log=config.fuzz_log)
+    return run_fuzz(plan)
+
+
 def run(config: RunConfig, progress: Callable[[Result], None] = lambda r: None) -> Report:
     started = time.perf_counter()
-    provisioner, client = prepare(config)
-    report = Report(config.url, config.revision, provisioner.description)
-    ctx = Context(client, provisioner, config.revision, config.clock_skew_seconds, config.concurrency)
+    ctx = context(config)
+    report = Report(config.url, config.revision, ctx.provisioner.description)
     for scenario in selected(config.select):
         report.results.append(play(scenario, ctx))
         progress(report.results[-1])
     if config.fuzz != "off":
-        reviewer = client.keys.get("reviewer")
-        if reviewer is None:
-            report.results.append(Result("fuzz", "schemathesis", "Schema fuzzing.", "skipped", 0.0, "no 'reviewer' key"))
-        else:
-            header = client.auth_headers("reviewer")
-            plan = FuzzPlan(client.base_url, ": ".join(next(iter(header.items()))), config.revision,
-                            getattr(provisioner, "projects", {}).get("own"), LEVELS[config.fuzz], config.seed,
-                            log=config.fuzz_log)
-            for result in run_fuzz(plan):
-                report.results.append(result)
-                progress(result)
+        for result in fuzz(config, ctx):
+            report.results.append(result)
+            progress(result)
     report.seconds = time.perf_counter() - started
     return report

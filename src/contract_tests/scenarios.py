@@ -6,11 +6,14 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, TypeVar
 
 from .client import Client, Exchange
 from .expect import Failure, Revision, check_envelope, expect_error, expect_schema, expect_status
 from .target import Provisioner, Skip, require_keys
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -313,21 +316,33 @@ def failed_change_nothing(ctx: Context) -> None:
 # --- Concurrency and retries ---------------------------------------------------------------------
 
 
-@scenario("concurrent-rejects-one-winner", "Concurrent rejects of one container: exactly one 200, the rest 409 CONFLICT.")
-def concurrent(ctx: Context) -> None:
-    ctx.keys("reviewer")
-    cid = ctx.container()
-    barrier, results = threading.Barrier(ctx.concurrency), []
+def all_at_once(n: int, call: Callable[[int], T]) -> list[T]:
+    """call(0), …, call(n-1) in n threads released together; their results in order.
+    The first exception a call raised is raised here, once every thread has finished."""
+    barrier, results, errors = threading.Barrier(n), [None] * n, []
 
-    def attempt(i: int) -> None:
+    def run(i: int) -> None:
         barrier.wait()
-        results.append(ctx.client.reject(cid, f"concurrent {i}"))
+        try:
+            results[i] = call(i)
+        except Exception as exc:  # handed to the caller's thread
+            errors.append(exc)
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(ctx.concurrency)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if errors:
+        raise errors[0]
+    return results  # type: ignore[return-value]
+
+
+@scenario("concurrent-rejects-one-winner", "Concurrent rejects of one container: exactly one 200, the rest 409 CONFLICT.")
+def concurrent(ctx: Context) -> None:
+    ctx.keys("reviewer")
+    cid = ctx.container()
+    results = all_at_once(ctx.concurrency, lambda i: ctx.client.reject(cid, f"concurrent {i}"))
     winners = [r for r in results if r.status == 200]
     if len(winners) != 1:
         raise Failure(f"{len(winners)} of {ctx.concurrency} concurrent rejects got 200",

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, g, request
 
 from . import rules
 from .app import JSON, Mock, json_response, mock, render_error
-from .errors import ApiError, forbidden_scope, unauthenticated, validation_failed
+from .errors import ApiError, forbidden_scope, payload_too_large, unauthenticated, validation_failed
 from .models import ApiKey, public_container
 from .store import IdempotencyRecord
 from .validation import parse_json
@@ -32,7 +32,7 @@ def _gateway() -> None:
         _apply(faults)
     length = request.content_length
     if length and length > state.settings.max_body_bytes:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"Body is larger than {state.settings.max_body_bytes} bytes.")
+        raise payload_too_large(state.settings.max_body_bytes)
     if (length or request.headers.get("Transfer-Encoding")) and not _is_json(request.mimetype):
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as Content-Type: application/json.",
                        {"contentType": request.mimetype or None})
@@ -48,26 +48,25 @@ def _endpoint_class(response: Response) -> Response:
 
 @api.post("/content/<container_id>/reject")
 def reject(container_id: str) -> Response:
-    state = mock()
-    caller = _authorize(state, "content:approve", "write-light")
-
-    def run() -> dict[str, Any]:
-        container = rules.visible_container(state.store, caller, container_id)
-        body = _body(state, "rejectContent")
-        return rules.reject(state.store, caller, container, body["reason"])
-
-    return _idempotent(state, caller, run)
+    return _review(container_id, "rejectContent",
+                   lambda store, caller, container, body: rules.reject(store, caller, container, body["reason"]))
 
 
 @api.post("/content/<container_id>/approve")
 def approve(container_id: str) -> Response:
+    return _review(container_id, "approveContent",
+                   lambda store, caller, container, body: rules.approve(store, caller, container, body.get("note")))
+
+
+def _review(container_id: str, operation_id: str, decide: Callable[..., dict[str, Any]]) -> Response:
+    """A review decision: checks in the documented order, then the rule, behind Idempotency-Key."""
     state = mock()
     caller = _authorize(state, "content:approve", "write-light")
 
     def run() -> dict[str, Any]:
         container = rules.visible_container(state.store, caller, container_id)
-        body = _body(state, "approveContent")
-        return rules.approve(state.store, caller, container, body.get("note"))
+        body = _body(state, operation_id)
+        return decide(state.store, caller, container, body)
 
     return _idempotent(state, caller, run)
 

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import fixtures
 from .demo import DEMO_FIXTURES
-from .errors import VALIDATION_FAILED, ApiError
+from .errors import VALIDATION_FAILED, ApiError, payload_too_large
 from .models import new_request_id, now_iso
 from .settings import Settings
 from .spec import MOCK_ADMIN, load_spec
@@ -117,16 +117,17 @@ def render_error(error: ApiError) -> Response:
     return json_response(body, status, error.headers)
 
 
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE"}
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
 
 
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
+    if status == 413:  # a chunked body over the limit, found while reading it
+        return render_error(payload_too_large(mock().settings.max_body_bytes))
     code = _HTTP_CODES.get(status, (exc.name or "ERROR").upper().replace(" ", "_"))
     message = {
         404: f"No such endpoint: {request.method} {request.path}",
         405: f"{request.method} is not allowed here.",
-        413: f"Body is larger than {mock().settings.max_body_bytes} bytes.",
     }.get(status, exc.description or exc.name)
     headers = {k: v for k, v in exc.get_headers() if k.lower() == "allow"}
     return render_error(ApiError(status, code, message, headers=headers))

@@ -51,3 +51,7 @@ def conflict(approval_status: str) -> ApiError:
 def validation_failed(message: str, **details: Any) -> ApiError:
     """422 VALIDATION_FAILED by default; the app renders it per Settings."""
     return ApiError(422, VALIDATION_FAILED, message, details)
+
+
+def payload_too_large(limit: int) -> ApiError:
+    return ApiError(413, "PAYLOAD_TOO_LARGE", f"Body is larger than {limit} bytes.", {"limit": limit})
