@@ -200,7 +200,7 @@ class RedisStore:
         )
         if not result:
             return None
-        return _decode(Container, dict(zip(result[::2], result[1::2])))
+        return _decode(Container, dict(zip(result[::2], result[1::2], strict=True)))
 
     @_unavailable
     def approval_counts(self, project_id: str) -> dict[str, int]:
