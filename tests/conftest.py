@@ -5,9 +5,11 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from typing import Any, Iterator
 
 import pytest
@@ -109,6 +111,23 @@ def snapshot(client: FlaskClient) -> dict[str, Any]:
     state = {cid: client.get(f"/_mock/containers/{cid}").json for cid in DEMO_IDS}
     state["policy"] = client.get("/v1/projects/prj_demo/content-review-policy", headers=auth()).json
     return state
+
+
+@contextmanager
+def serve(*argv: str) -> Iterator[str]:
+    """`python *argv` (a layers-mock) running until the block ends; its base URL."""
+    proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield read_url(proc)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+
+
+def mock_process(*args: str) -> Any:
+    """The real mock as `layers-mock --port 0 --quiet ARGS` serves it."""
+    return serve("-m", "layers_mock", "--port", "0", "--quiet", *args)
 
 
 def read_url(proc: subprocess.Popen) -> str:

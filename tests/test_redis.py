@@ -7,31 +7,18 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import redis
 import requests
 
-from conftest import PENDING, RedisServer, free_port, read_url, start_redis
+from conftest import PENDING, RedisServer, free_port, mock_process, start_redis
 from contract_tests.runner import RunConfig, run
 from contract_tests.scenarios import all_at_once
 from layers_mock import Settings, create_app
 from layers_mock.demo import REVIEWER_KEY
 
 KEY = {"X-Api-Key": REVIEWER_KEY}
-
-
-@contextmanager
-def mock_process(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "layers_mock", "--port", "0", "--quiet", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        yield read_url(proc)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_two_processes_are_one_service(redis_server: RedisServer) -> None:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from broken_mocks import CAUGHT_BY, VARIANTS
-from conftest import read_url
+from conftest import mock_process, serve
 from contract_tests.runner import RunConfig, run
 
 HERE = Path(__file__).parent
-
-
-@contextmanager
-def serve(*argv: str) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        yield read_url(proc)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def is_fuzz(check: str) -> bool:
@@ -57,7 +43,7 @@ def test_suite_fails_on_broken_variant(name: str) -> None:
 
 @pytest.mark.parametrize("revision", ["older", "any"])
 def test_suite_passes_the_real_mock(revision: str) -> None:
-    with serve("-m", "layers_mock", "--port", "0", "--quiet") as url:
+    with mock_process() as url:
         report = run(RunConfig(url, revision=revision, fuzz="default" if revision == "older" else "quick", seed=1))
     assert report.exit_code == 0, report.failures()
     assert report.count("failed") == report.count("error") == 0
@@ -67,7 +53,7 @@ def test_suite_passes_the_real_mock(revision: str) -> None:
 
 
 def test_newer_revision_mock_passes_newer_and_fails_older() -> None:
-    with serve("-m", "layers_mock", "--port", "0", "--quiet", "--revision", "newer") as url:
+    with mock_process("--revision", "newer") as url:
         newer = run(RunConfig(url, revision="newer", fuzz="off"))
         older = run(RunConfig(url, revision="older", fuzz="off"))
     assert newer.exit_code == 0, newer.failures()

@@ -14,7 +14,8 @@ import yaml
 from contract_tests.runner import RunConfig, run
 from contract_tests.target import FixturesFile, Skip
 from layers_mock.demo import OTHER_ORG_KEY, READ_ONLY_KEY, REVIEWER_KEY, SECOND_REVIEWER_KEY
-from test_suite_catches_bugs import HERE, serve
+from conftest import mock_process, serve
+from test_suite_catches_bugs import HERE
 
 pytest_plugins = ["pytester"]
 
@@ -24,7 +25,7 @@ def layers_contract(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_reports_and_exit_zero(tmp_path: Path) -> None:
-    with serve("-m", "layers_mock", "--port", "0", "--quiet") as url:
+    with mock_process() as url:
         out = layers_contract("run", "--url", url, "--fuzz", "quick", "--seed", "3", "--junit", str(tmp_path / "j.xml"),
                               "--json", str(tmp_path / "r.json"))
     assert out.returncode == 0, out.stdout[-3000:]
@@ -52,7 +53,7 @@ def test_cli_failure_shows_expected_got_request_id_and_curl(tmp_path: Path) -> N
 def test_cli_usage_and_setup_errors_exit_2(tmp_path: Path) -> None:
     assert layers_contract("run").returncode == 2  # --url missing
     assert layers_contract("run", "--url", "http://127.0.0.1:9").returncode == 2  # nothing listens
-    with serve("-m", "layers_mock", "--port", "0", "--quiet", "--no-admin") as url:
+    with mock_process("--no-admin") as url:
         out = layers_contract("run", "--url", url)
     assert out.returncode == 2 and "--fixtures" in out.stderr
     bad = tmp_path / "f.yaml"
@@ -78,7 +79,7 @@ def demo_fixtures(path: Path) -> Path:
 
 def test_staging_target_with_fixtures_file(tmp_path: Path) -> None:
     """No provisioning API: listed containers are used once each; the rest is skipped with a reason."""
-    with serve("-m", "layers_mock", "--port", "0", "--quiet", "--no-admin") as url:
+    with mock_process("--no-admin") as url:
         report = run(RunConfig(url, fixtures=demo_fixtures(tmp_path / "staging.yaml"), revision="older", fuzz="quick", seed=1))
     assert report.exit_code == 0, report.failures()
     skipped = [r for r in report.results if r.outcome == "skipped"]
@@ -103,14 +104,14 @@ def test_missing_key_roles_are_skipped_not_passed(tmp_path: Path) -> None:
     doc = yaml.safe_load(path.read_text())
     del doc["keys"]["no_scope"], doc["keys"]["reviewer2"]
     path.write_text(yaml.safe_dump(doc))
-    with serve("-m", "layers_mock", "--port", "0", "--quiet", "--no-admin") as url:
+    with mock_process("--no-admin") as url:
         report = run(RunConfig(url, fixtures=path, revision="older", fuzz="off", select=["no-scope", "rejected-by"]))
     assert [(r.name, r.outcome) for r in report.results] == [("rejected-by-calling-key", "skipped"), ("no-scope-forbidden", "skipped")]
     assert "no_scope" in report.results[1].message
 
 
 def test_pytest_plugin(pytester: pytest.Pytester) -> None:
-    with serve("-m", "layers_mock", "--port", "0", "--quiet") as url:
+    with mock_process() as url:
         result = pytester.runpytest_subprocess("--layers-url", url, "--layers-fuzz", "off", "--layers-revision", "older")
     result.assert_outcomes(passed=37)
     with serve(str(HERE / "broken_mocks.py"), "scope_not_checked") as url:
