@@ -25,6 +25,8 @@ from pathlib import Path
 
 import requests
 
+from layers_mock.cli import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 TOOLS = BENCH / ".tools"
@@ -47,12 +49,6 @@ BODY = '{"id": "cnt_01HXZ9G7KMV2QX8Y1S5RJW3B7T", "approvalStatus": "rejected", "
 def reject(container_id):
     return Response(BODY, 200, mimetype="application/json")
 '''
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def ensure_tools() -> Path:

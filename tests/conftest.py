@@ -18,15 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from layers_mock import Settings, create_app
+from layers_mock.cli import free_port
 from layers_mock.demo import DEMO_FIXTURES, OTHER_ORG_KEY, READ_ONLY_KEY, REVIEWER_KEY
 
 PENDING = "cnt_01HXZ9G7KMV2QX8Y1S5RJW3B7T"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SpecError, StoreUnavailable, ValueError, OSError) as exc:
         print(f"layers-mock: cannot start: {exc}", file=sys.stderr)
         return 2
-    port = args.port or _free_port(args.host)
+    port = args.port or free_port(args.host)
     base_url = f"http://{args.host}:{port}"
     state = app.extensions["layers_mock"]
 
@@ -143,7 +143,8 @@ def _when_listening(host: str, port: int, then: Callable[[], None]) -> None:
     then()
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (for --port 0, tests and the bench)."""
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
