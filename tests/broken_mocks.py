@@ -84,7 +84,7 @@ def auth_not_enforced() -> None:
 @variant("no-key-unauthenticated")
 def missing_key_is_403() -> None:
     """Unauthenticated answered as 403 FORBIDDEN_SCOPE."""
-    api.unauthenticated = lambda message: ApiError(403, "FORBIDDEN_SCOPE", message)
+    api.unauthenticated = rules.unauthenticated = lambda message: ApiError(403, "FORBIDDEN_SCOPE", message)
 
 
 @variant("no-scope-forbidden")

@@ -12,15 +12,17 @@ from flask import Blueprint, Response, g, request
 
 from . import rules
 from .app import JSON, Mock, json_response, mock, render_error
-from .errors import ApiError, forbidden_scope, payload_too_large, unauthenticated, validation_failed
-from .models import ApiKey, public_container
-from .store import IdempotencyRecord
+from .errors import ApiError, payload_too_large, unauthenticated, validation_failed
+from .models import ApiKey, Container, public_container
+from .store import IdempotencyRecord, Store
 from .validation import parse_json
 
 api = Blueprint("public", __name__, url_prefix="/v1")
 
+# Who may take a review decision, and the rate-limit class it counts against.
+REVIEW_SCOPE, REVIEW_CLASS = "content:approve", "write-light"
 # Layers rate-limits per key and endpoint class, and names the class on every response.
-_ENDPOINT_CLASS = {"public.reject": "write-light", "public.approve": "write-light",
+_ENDPOINT_CLASS = {"public.reject": REVIEW_CLASS, "public.approve": REVIEW_CLASS,
                    "public.get_content": "read", "public.review_policy": "read"}
 
 
@@ -46,22 +48,29 @@ def _endpoint_class(response: Response) -> Response:
     return response
 
 
+# A review decision: the operation whose request body it takes, and the rule it applies.
+Decide = Callable[[Store, ApiKey, Container, dict[str, Any]], dict[str, Any]]
+REVIEWS: dict[str, tuple[str, Decide]] = {
+    "reject": ("rejectContent", lambda store, caller, container, body: rules.reject(store, caller, container, body["reason"])),
+    "approve": ("approveContent", lambda store, caller, container, body: rules.approve(store, caller, container, body.get("note"))),
+}
+
+
 @api.post("/content/<container_id>/reject")
 def reject(container_id: str) -> Response:
-    return _review(container_id, "rejectContent",
-                   lambda store, caller, container, body: rules.reject(store, caller, container, body["reason"]))
+    return _review(container_id, "reject")
 
 
 @api.post("/content/<container_id>/approve")
 def approve(container_id: str) -> Response:
-    return _review(container_id, "approveContent",
-                   lambda store, caller, container, body: rules.approve(store, caller, container, body.get("note")))
+    return _review(container_id, "approve")
 
 
-def _review(container_id: str, operation_id: str, decide: Callable[..., dict[str, Any]]) -> Response:
+def _review(container_id: str, action: str) -> Response:
     """A review decision: checks in the documented order, then the rule, behind Idempotency-Key."""
     state = mock()
-    caller = _authorize(state, "content:approve", "write-light")
+    caller = _authorize(state, REVIEW_SCOPE, REVIEW_CLASS)
+    operation_id, decide = REVIEWS[action]
 
     def run() -> dict[str, Any]:
         container = rules.visible_container(state.store, caller, container_id)
@@ -87,27 +96,22 @@ def review_policy(project_id: str) -> Response:
 
 def _authorize(state: Mock, scope: str, endpoint_class: str) -> ApiKey:
     settings = state.settings
-    token = _presented_key(bearer_only=settings.bearer_only)
-    key = state.store.key(token)
-    if key is None or key.revoked:
-        raise unauthenticated("Invalid API key.")
+    token = presented_key(request.headers.get("X-Api-Key"), request.headers.get("Authorization"), settings.bearer_only)
+    key = rules.authorize(state.store, token, scope)
     g.key_id = key.key_id
-    if scope not in key.scopes:
-        raise forbidden_scope(scope)
-    if endpoint_class == "write-light" and settings.write_light_per_minute:
+    if endpoint_class == REVIEW_CLASS and settings.write_light_per_minute:
         _limit_rate(state, key, endpoint_class, settings.write_light_per_minute)
     return key
 
 
-def _presented_key(bearer_only: bool) -> str:
-    """X-Api-Key wins over Authorization when both are sent (older docs), even when it is empty;
-    Bearer only when told."""
-    api_key = request.headers.get("X-Api-Key")
+def presented_key(api_key: str | None, authorization: str | None, bearer_only: bool) -> str:
+    """The key a request presents. X-Api-Key wins over Authorization when both are sent (older
+    docs), even when it is empty; Bearer only when told."""
     if api_key is not None and not bearer_only:
         if not api_key.strip():
             raise unauthenticated("Missing API key: X-Api-Key is empty.")
         return api_key.strip()
-    authorization = request.headers.get("Authorization", "").strip()
+    authorization = (authorization or "").strip()
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

@@ -17,7 +17,7 @@ from .errors import VALIDATION_FAILED, ApiError, payload_too_large
 from .models import new_request_id, now_iso
 from .settings import Settings
 from .spec import MOCK_ADMIN, load_spec
-from .store import Store, StoreUnavailable, open_store
+from .store import MemoryStore, Store, StoreUnavailable, open_store
 from .validation import BodyCheck, body_check, request_schema
 
 log = logging.getLogger("layers_mock")
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     from .admin import admin
     from .api import api
+    from .hot_path import HotPath
 
     app.register_blueprint(api)
     if settings.admin_api:
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreUnavailable, _store_down)
     app.register_error_handler(Exception, _crash)
+    if settings.hot_path and isinstance(store, MemoryStore):  # on Redis, round trips would dominate anyway
+        app.wsgi_app = HotPath(app.wsgi_app, state)
 
     try:  # a broken fixtures file fails at start, not on first use
         checks["mockLoadFixtures"](startup)
@@ -90,20 +93,28 @@ def _finish(response: Response) -> Response:
     # An idempotent replay keeps the first response's id; every other response gets its own.
     request_id = response.headers["X-Request-Id"] = g.request_id
     if request.blueprint != "admin":
+        entry = journal_entry(request.method, request.path, response.status_code, request_id,
+                              g.get("error_code"), g.get("key_id"), g.started)
         try:
-            mock().store.log({
-                "time": now_iso(),
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "requestId": request_id,
-                "code": g.get("error_code"),
-                "keyId": g.get("key_id"),
-                "durationMs": round((time.perf_counter() - g.started) * 1000, 3),
-            })
+            mock().store.log(entry)
         except StoreUnavailable as exc:  # the journal is best effort; the response already says 503
             log.warning("journal entry lost (requestId=%s): %s", request_id, exc)
     return response
+
+
+def journal_entry(method: str, path: str, status: int, request_id: str, code: str | None, key_id: str | None,
+                  started: float) -> dict[str, Any]:
+    """One request as `GET /_mock/journal` lists it; `started` is its time.perf_counter() at arrival."""
+    return {
+        "time": now_iso(),
+        "method": method,
+        "path": path,
+        "status": status,
+        "requestId": request_id,
+        "code": code,
+        "keyId": key_id,
+        "durationMs": round((time.perf_counter() - started) * 1000, 3),
+    }
 
 
 def render_error(error: ApiError) -> Response:

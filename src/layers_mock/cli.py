@@ -42,13 +42,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--store", help="where state lives: memory (default) or redis://host:port/db")
     p.add_argument("--store-prefix", help="namespace of the mock's Redis keys (default: layers-mock)")
     p.add_argument("--no-admin", dest="admin_api", action="store_false", default=None, help="do not serve the /_mock provisioning API")
+    p.add_argument("--no-hot-path", dest="hot_path", action="store_false", default=None,
+                   help="send every request through Flask's request cycle (slower; to compare, or to debug)")
     p.add_argument("--quiet", action="store_true", help="no banner")
     return p.parse_args(argv)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     names = ("revision", "bearer_only", "validation_code", "validation_status", "write_light_per_minute",
-             "store", "store_prefix", "admin_api", "fixtures")
+             "store", "store_prefix", "admin_api", "hot_path", "fixtures")
     overrides = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if args.settings:
         return Settings.from_file(args.settings, **overrides)

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ApiError, conflict, not_found, validation_failed
+from .errors import ApiError, conflict, forbidden_scope, not_found, unauthenticated, validation_failed
 from .models import ApiKey, Container, now_iso
 from .settings import Settings
 from .store import Store
 
 # A decision applies only to a container that still looks like this (compare-and-set).
 _REVIEWABLE = {"approval_status": "pending", "status": "completed"}
+
+
+def authorize(store: Store, token: str, scope: str) -> ApiKey:
+    """The key behind `token`, if it is live and holds `scope`."""
+    key = store.key(token)
+    if key is None or key.revoked:
+        raise unauthenticated("Invalid API key.")
+    if scope not in key.scopes:
+        raise forbidden_scope(scope)
+    return key
 
 
 def visible_container(store: Store, caller: ApiKey, container_id: str) -> Container:

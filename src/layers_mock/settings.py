@@ -36,6 +36,9 @@ class Settings:
     # Namespace of every Redis key, so several mocks can share one Redis; reset clears only its own.
     store_prefix: str = "layers-mock"
     admin_api: bool = True
+    # Answer a review decision that succeeds before Flask's request cycle, at about 5× the throughput
+    # (in-memory store only; see hot_path.py). Off: every request goes through Flask.
+    hot_path: bool = True
 
     @classmethod
     def for_revision(cls, revision: Revision, **overrides: Any) -> Settings:
