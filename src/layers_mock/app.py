@@ -18,7 +18,7 @@ from .models import new_request_id, now_iso
 from .settings import Settings
 from .spec import MOCK_ADMIN, load_spec
 from .store import MemoryStore, Store, StoreUnavailable, open_store
-from .validation import BodyCheck, body_check, request_schema
+from .validation import BodyCheck, request_schema
 
 log = logging.getLogger("layers_mock")
 
@@ -49,8 +49,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     settings = settings or Settings()
     store = store or open_store(settings.store, journal_size=settings.journal_size, prefix=settings.store_prefix)
     spec, admin_spec = load_spec(), load_spec(MOCK_ADMIN)
-    checks = {op: body_check(request_schema(spec, op)[0]) for op in ("rejectContent", "approveContent")}
-    checks |= {op: body_check(request_schema(admin_spec, op)[0])
+    checks = {op: BodyCheck(request_schema(spec, op)[0]) for op in ("rejectContent", "approveContent")}
+    checks |= {op: BodyCheck(request_schema(admin_spec, op)[0])
                for op in ("mockLoadFixtures", "mockCreateContainer", "mockCreateContainers", "mockSetFaults")}
     startup = fixtures.read_file(settings.fixtures) if settings.fixtures else DEMO_FIXTURES
 

@@ -29,6 +29,10 @@ PREFIX = "/v1/content/"
 Answer = tuple[list[tuple[str, str]], bytes]
 
 
+class _HandOn(Exception):
+    """This request is Flask's to answer."""
+
+
 class HotPath:
     """WSGI middleware around the Flask app, the way Flask's docs wrap `app.wsgi_app`."""
 
@@ -59,7 +63,10 @@ class HotPath:
             token = presented_key(environ.get("HTTP_X_API_KEY"), environ.get("HTTP_AUTHORIZATION"), settings.bearer_only)
             caller = rules.authorize(store, token, REVIEW_SCOPE)
             container = rules.visible_container(store, caller, container_id)
-            result = decide(store, caller, container, self.state.checks[operation_id](parse_json(data)))
+            body = parse_json(data)
+            if not self.state.checks[operation_id].is_valid(body):
+                raise _HandOn  # without building the 422 Flask will build
+            result = decide(store, caller, container, body)
         except Exception:  # Flask answers every error (and logs a bug as one), from the start
             environ["wsgi.input"] = io.BytesIO(data)
             return None
